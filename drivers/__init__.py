@@ -1,0 +1,1 @@
+"""plugnet drivers: built-in plugins of this kind."""

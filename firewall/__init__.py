@@ -1,0 +1,1 @@
+"""plugnet firewall: built-in plugins of this kind."""
