@@ -42,8 +42,17 @@ __all__ = [
     "NetworkDriver",
 ]
 
-#: Docker 1.2's four job names, then plugnet's two inverse operations that
-#: Docker folded into release_interface and the link job's action flag.
+#: Docker 1.2's four job names, then plugnet's inverse operations that Docker
+#: folded into release_interface and the link job's action flag, and the
+#: firewall reconciliation. The signatures a driver registers under them::
+#:
+#:     allocate_interface(request: AttachRequest) -> Attachment
+#:     release_interface(container: str) -> bool          # True if anything was released
+#:     allocate_port(container: str, spec: PortSpec) -> PortBinding
+#:     link(parent: str, child: str, ports: tuple[PortProto, ...]) -> LinkIntent
+#:     release_port(container: str, spec: PortSpec) -> bool
+#:     unlink(parent: str, child: str) -> bool
+#:     firewall_reapply() -> None
 HANDLER_NAMES = (
     "allocate_interface",
     "release_interface",
@@ -51,6 +60,7 @@ HANDLER_NAMES = (
     "link",
     "release_port",
     "unlink",
+    "firewall_reapply",
 )
 
 Logger = Callable[[str], None]

@@ -27,6 +27,7 @@ __all__ = [
     "PortForward",
     "PortProto",
     "PortRequest",
+    "PortSpec",
     "Proto",
     "Route",
     "SubnetChoice",
@@ -167,6 +168,28 @@ class PortProto:
 
     def __str__(self) -> str:
         return f"{self.port}/{self.proto}"
+
+
+@dataclass(frozen=True, slots=True)
+class PortSpec:
+    """A parsed ``-p`` value: ``[hostIP:][hostPort:]containerPort[/tcp|udp]``.
+
+    ``host_ip`` None means the daemon's ``--ip``; ``host_port`` 0 means dynamic.
+    """
+
+    container_port: int
+    proto: Proto = "tcp"
+    host_ip: IPv4Address | None = None
+    host_port: int = 0
+
+    def __str__(self) -> str:
+        parts = []
+        if self.host_ip is not None:
+            parts.append(str(self.host_ip))
+        if self.host_port or self.host_ip is not None:
+            parts.append(str(self.host_port) if self.host_port else "")
+        parts.append(f"{self.container_port}/{self.proto}")
+        return ":".join(parts)
 
 
 @dataclass(frozen=True, slots=True)
