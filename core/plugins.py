@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 __all__ = ["NAMESPACES", "LoadedPlugin", "PluginHost", "PluginRecord"]
 
 NAMESPACES = ("plugnet.drivers", "plugnet.firewall", "plugnet.ipam")
+UNKNOWN_DISTRIBUTION = "unknown distribution"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,17 +71,29 @@ class LoadedPlugin:
     obj: object
 
 
-def _distribution_of(entry_point: EntryPoint) -> tuple[str, str]:
+def _distribution_of(entry_point: EntryPoint, namespace: str) -> tuple[str, str]:
+    """The distribution providing ``entry_point`` and its version.
+
+    stevedore rebuilds entry points from its on-disk cache without their
+    ``dist``; the installed metadata still knows, so look it up there.
+    """
     dist = getattr(entry_point, "dist", None)
     if dist is None:
-        return "unknown distribution", ""
+        from importlib.metadata import entry_points
+
+        for candidate in entry_points(group=namespace, name=entry_point.name):
+            if candidate.value == entry_point.value and candidate.dist is not None:
+                dist = candidate.dist
+                break
+    if dist is None:
+        return UNKNOWN_DISTRIBUTION, ""
     return str(dist.metadata["Name"]), str(dist.version)
 
 
 def _record(
     namespace: str, entry_point: EntryPoint, status: str = "available", reason: str = ""
 ) -> PluginRecord:
-    dist_name, dist_version = _distribution_of(entry_point)
+    dist_name, dist_version = _distribution_of(entry_point, namespace)
     return PluginRecord(
         namespace=namespace,
         name=entry_point.name,

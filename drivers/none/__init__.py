@@ -1,1 +1,1 @@
-"""(placeholder: filled by its issue)"""
+"""The ``none`` network driver (``-b none``): networking disabled, the host untouched."""
