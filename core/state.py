@@ -77,19 +77,27 @@ class StateStore:
         try:
             self.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             os.chmod(self.state_dir, 0o700)
+            self._lock_fd = os.open(self.state_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
-            raise Unavailable(
-                f"cannot use state directory {self.state_dir}: {exc.strerror}"
-            ) from exc
-        # isolation_level=None: we issue BEGIN/COMMIT ourselves, so one
-        # transaction is exactly one `with store.transaction()` block.
-        conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
-        conn.execute("PRAGMA journal_mode=WAL")
-        # NORMAL is crash-safe in WAL mode: a crash loses at most the last
-        # transaction and never corrupts or half-writes one.
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.executescript(_CORE_SCHEMA)
+            reason = f"cannot use state directory {self.state_dir}: {exc.strerror}"
+            raise Unavailable(reason) from exc
+        # Switching a new database to WAL and creating the core table must not
+        # race with another process doing the same: SQLite answers "database is
+        # locked" at once there, without waiting for its busy timeout.
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        try:
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves, so one
+            # transaction is exactly one `with store.transaction()` block.
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+            conn.execute("PRAGMA journal_mode=WAL")
+            # NORMAL is crash-safe in WAL mode: a crash loses at most the last
+            # transaction and never corrupts or half-writes one.
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.executescript(_CORE_SCHEMA)
+        finally:
+            if self._lock_depth == 0:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
         self._conn = conn
         return conn
 
@@ -105,12 +113,19 @@ class StateStore:
     def ensure_schema(self, name: str, ddl: str) -> None:
         """Create a plugin's tables once per process (``CREATE ... IF NOT EXISTS``).
 
+        Runs under the state lock, and inside the caller's transaction when one
+        is open (``executescript`` would commit it), so concurrent first uses
+        of a new state directory cannot race.
+
         :param name: a key for the schema, e.g. ``"ipam.v1"``.
-        :param ddl: SQL statements that are safe to run more than once.
+        :param ddl: SQL statements, separated by ``;``, safe to run more than once.
         """
         if name in self._schemas:
             return
-        self._connect().executescript(ddl)
+        with self.transaction() as conn:
+            for statement in ddl.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
         self._schemas.add(name)
 
     # -- locking and transactions -------------------------------------------------
@@ -123,9 +138,8 @@ class StateStore:
         transactions (e.g. allocate, create the veth, record), so two processes
         never interleave their steps.
         """
-        if self._lock_fd is None:
-            self._connect()
-            self._lock_fd = os.open(self.state_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+        self._connect()
+        assert self._lock_fd is not None
         if self._lock_depth == 0:
             fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
         self._lock_depth += 1

@@ -1,1 +1,1 @@
-"""(placeholder: filled by its issue)"""
+"""The iptables firewall backend: Docker 1.2's rules in the legacy tables via python-iptables."""

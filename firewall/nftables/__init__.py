@@ -1,1 +1,1 @@
-"""(placeholder: filled by its issue)"""
+"""The nftables firewall backend: table ``ip plugnet`` written through libnftables JSON."""
