@@ -31,6 +31,11 @@ from plugnet.linux.sysctl import PROC_SYS, read_sysctl, write_sysctl
 __all__ = ["facts", "plan_init", "run_init"]
 
 IP_FORWARD = PROC_SYS / "net" / "ipv4" / "ip_forward"
+BRIDGE_NF_CALL_IPTABLES = PROC_SYS / "net" / "bridge" / "bridge-nf-call-iptables"
+BR_NETFILTER_MISSING = (
+    "WARNING: br_netfilter is not loaded (modprobe br_netfilter): traffic between "
+    "containers on {bridge} bypasses the firewall, so --icc=false cannot block it"
+)
 
 
 def route_localnet_path(bridge: str) -> Path:
@@ -112,6 +117,17 @@ def _apply_bridge(run: _Run, ipr: Any, decision: BridgeDecision) -> None:
         run.report.changes.append(f"set {name} up")
 
 
+def _apply_bridge_netfilter(run: _Run, bridge: str) -> None:
+    # Traffic between two ports of one bridge never reaches the IPv4 hooks
+    # unless br_netfilter hands it over; ICC off and hairpin depend on it.
+    if run.ctx.firewall == "none":
+        return
+    if not BRIDGE_NF_CALL_IPTABLES.exists():
+        run.ctx.log(BR_NETFILTER_MISSING.format(bridge=bridge))
+        return
+    run.set_sysctl(BRIDGE_NF_CALL_IPTABLES, "1")
+
+
 def _apply_ip_forward(run: _Run) -> None:
     if not run.ctx.config.ip_forward:
         return
@@ -170,6 +186,7 @@ def run_init(ctx: DriverContext, store: BridgeStore, resolv_conf: Path) -> InitR
         try:
             _apply_bridge(run, ipr, decision)
             run.set_sysctl(route_localnet_path(decision.name), "1")
+            _apply_bridge_netfilter(run, decision.name)
             _apply_firewall(run, intent, previous)
             _apply_ip_forward(run)
             record = _record(intent, decision, previous)
@@ -200,6 +217,8 @@ def plan_init(ctx: DriverContext, store: BridgeStore, resolv_conf: Path) -> Init
     if decision.bring_up:
         report.changes.append(f"set {name} up")
     wanted = [(route_localnet_path(name), True)]
+    if ctx.firewall != "none" and BRIDGE_NF_CALL_IPTABLES.exists():
+        wanted.append((BRIDGE_NF_CALL_IPTABLES, False))
     if ctx.config.ip_forward:
         wanted.append((IP_FORWARD, False))
     for path, on_bridge in wanted:
