@@ -142,6 +142,29 @@ DAEMON_FLAGS: tuple[FlagSpec, ...] = (
         "Allocator plugin for subnets, addresses and ports (default 'default')",
         "NAME",
     ),
+    FlagSpec(
+        "driver",
+        ("--driver",),
+        "string",
+        "Network driver plugin for an enabled network (default 'bridge'; -b none still "
+        "disables networking)",
+        "NAME",
+    ),
+    FlagSpec(
+        "subnet_pools",
+        ("--subnet-pool",),
+        "string",
+        "Candidate subnets for a new bridge instead of Docker's 12: CIDRs or "
+        "'base=CIDR,size=N', separated by ';' or spaces",
+        "POOLS",
+    ),
+    FlagSpec(
+        "port_range",
+        ("--port-range",),
+        "string",
+        "Dynamic host-port range, FIRST-LAST or 'kernel' (default 49153-65535)",
+        "RANGE",
+    ),
 )
 
 FlagValue = bool | str | int | IPv4Address
@@ -278,6 +301,7 @@ def parse_daemon_flags(
         None if firewall_backends is None else {"auto", *firewall_backends},
     )
     _check_plugin_name(config.ipam, "--ipam", ipam_plugins)
+    _check_plugin_name(config.driver, "--driver", None)
     return ParsedFlags(config, extras, warnings)
 
 
@@ -306,6 +330,9 @@ def _build_config(values: dict[str, FlagValue]) -> DaemonConfig:
         mtu=mtu,
         firewall_backend=str(values.get("firewall_backend", "auto")),
         ipam=str(values.get("ipam", "default")),
+        driver=str(values.get("driver", "bridge")),
+        subnet_pools=str(values.get("subnet_pools", "")),
+        port_range=str(values.get("port_range", "")),
     )
     _check_default_ip(config.default_ip)
     _check_mtu(config.mtu)

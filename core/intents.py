@@ -35,7 +35,6 @@ __all__ = [
 ]
 
 Proto = Literal["tcp", "udp"]
-Mode = Literal["bridge", "none"]
 
 DEFAULT_BRIDGE = "docker0"
 DISABLE_NETWORK_BRIDGE = "none"
@@ -69,11 +68,19 @@ class DaemonConfig:
     firewall_backend: str = "auto"
     #: ``--ipam``: the allocator plugin's entry-point name.
     ipam: str = "default"
+    #: ``--driver``: the network driver for an enabled network (a
+    #: ``plugnet.drivers`` entry point); ``-b none`` still disables networking.
+    driver: str = "bridge"
+    #: ``--subnet-pool``: candidate subnets for a new bridge instead of Docker's
+    #: 12 (CIDRs, or ``base=CIDR,size=N``, separated by ``;`` or spaces).
+    subnet_pools: str = ""
+    #: ``--port-range``: the dynamic host-port range, ``FIRST-LAST`` or ``kernel``.
+    port_range: str = ""
 
     @property
-    def mode(self) -> Mode:
-        """``none`` for ``-b none``, else ``bridge`` (Docker's DisableNetwork)."""
-        return "none" if self.bridge == DISABLE_NETWORK_BRIDGE else "bridge"
+    def mode(self) -> str:
+        """``none`` for ``-b none`` (Docker's DisableNetwork), else the driver's name."""
+        return "none" if self.bridge == DISABLE_NETWORK_BRIDGE else self.driver
 
     @property
     def bridge_name(self) -> str:
@@ -96,6 +103,9 @@ class DaemonConfig:
             "mtu": self.mtu,
             "firewall_backend": self.firewall_backend,
             "ipam": self.ipam,
+            "driver": self.driver,
+            "subnet_pools": self.subnet_pools,
+            "port_range": self.port_range,
         }
 
     @classmethod
@@ -110,6 +120,9 @@ class DaemonConfig:
             mtu=data["mtu"],
             firewall_backend=data["firewall_backend"],
             ipam=data.get("ipam", "default"),
+            driver=data.get("driver", "bridge"),
+            subnet_pools=data.get("subnet_pools", ""),
+            port_range=data.get("port_range", ""),
         )
 
 

@@ -113,14 +113,12 @@ class DefaultIpamPlugin:
 
     @hookimpl
     def plugnet_configure(self, config: DaemonConfig, state: StateStore) -> None:
-        # Flags the core may add (proposed: --subnet-pool, --port-range) win
-        # over the environment; the constructor's arguments win over both.
-        flag_pools = getattr(config, "subnet_pools", None)
-        if self._pools is None and flag_pools:
-            self._pools = flag_pools if isinstance(flag_pools, str) else " ".join(flag_pools)
-        flag_ports = getattr(config, "port_range", None)
-        if self._port_range is None and flag_ports:
-            self._port_range = str(flag_ports)
+        # --subnet-pool and --port-range win over the environment; the
+        # constructor's arguments win over both.
+        if self._pools is None and config.subnet_pools:
+            self._pools = config.subnet_pools
+        if self._port_range is None and config.port_range:
+            self._port_range = config.port_range
         self.pools()  # a bad setting fails here, before anything changes
         store = self._store_factory(state)
         self._store = store

@@ -425,3 +425,22 @@ def as_argv(config: DaemonConfig, style: int) -> list[str]:
 def test_every_valid_config_round_trips_through_its_flags(config, style):
     assert parse(*as_argv(config, style)) == config
     assert DaemonConfig.from_json(config.to_json()) == config
+
+
+def test_driver_pool_and_port_range_flags_reach_the_config():
+    config = parse_daemon_flags(
+        ["--driver", "routed", "--subnet-pool=10.77.0.0/16", "--port-range", "40000-40100"]
+    ).config
+    assert (config.driver, config.subnet_pools, config.port_range) == (
+        "routed",
+        "10.77.0.0/16",
+        "40000-40100",
+    )
+    assert config.mode == "routed"
+    assert parse_daemon_flags(["-b", "none", "--driver", "routed"]).config.mode == "none"
+    assert DaemonConfig.from_json(config.to_json()) == config
+
+
+def test_driver_name_must_be_a_plugin_name():
+    with pytest.raises(InvalidConfig, match="--driver"):
+        parse_daemon_flags(["--driver", "bad/name"])

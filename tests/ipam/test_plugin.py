@@ -121,17 +121,11 @@ def test_constructor_settings_and_memory_store(state):
 
 
 def test_config_fields_win_over_the_environment(state, monkeypatch):
-    """Forward-compatible with the proposed --subnet-pool / --port-range flags."""
-    from dataclasses import dataclass
-
-    @dataclass(frozen=True)
-    class FutureConfig(DaemonConfig):
-        subnet_pools: tuple[str, ...] = ("10.77.0.0/16",)
-        port_range: str = "40000-40010"
-
+    """--subnet-pool and --port-range (DaemonConfig fields) beat the environment."""
     monkeypatch.setenv("PLUGNET_SUBNET_POOLS", "10.88.0.0/16")
     plugin = DefaultIpamPlugin()
-    plugin.plugnet_configure(FutureConfig(), state)
+    config = DaemonConfig(subnet_pools="10.77.0.0/16", port_range="40000-40010")
+    plugin.plugnet_configure(config, state)
     choice = plugin.plugnet_choose_subnet(SubnetRequest("docker0", (), ""))
     assert choice.address == IPv4Interface("10.77.0.1/16")
     assert plugin.plugnet_request_port(PortRequest("a", ANY, "tcp")) == 40000
