@@ -24,10 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from plugnet.core.driver import DriverContext
 from plugnet.core.errors import PlugnetError
 from plugnet.core.intents import AttachRequest, DaemonConfig, PortProto, PortSpec
-from plugnet.core.state import StateStore
 
 __all__ = ["main"]
 
@@ -50,14 +48,14 @@ class Check:
 
 @dataclass
 class Demo:
-    """The namespaces, the plugin stack and what was seen."""
+    """The namespaces, the engine and what was seen."""
 
     prefix: str
     firewall: str
     state_dir: Path
     made: list[str] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
-    driver: Any = None
+    initialised: bool = False
 
     def ns(self, role: str) -> str:
         return f"{self.prefix}-{role}"
@@ -100,20 +98,16 @@ class Demo:
         with entered(self.ns("host")):
             yield
 
-    def start(self, **config: Any) -> Any:
-        """A fresh plugin stack, as a new ``plugnet`` process would build it."""
-        from plugnet.core.plugins import PluginHost
+    def engine(self) -> Any:
+        """The engine ``plugnet`` itself runs: each call is what one CLI command does."""
+        from plugnet.core.engine import Engine
 
-        daemon = DaemonConfig(firewall_backend=self.firewall, **config)
-        plugins = PluginHost()
-        plugins.load("plugnet.ipam", daemon.ipam)
-        plugins.load("plugnet.firewall", self.firewall)
-        plugins.load("plugnet.drivers", "bridge")
-        state = StateStore(self.state_dir)
-        plugins.hooks.configure(daemon, state)
-        context = DriverContext(daemon, state, plugins.hooks, self.firewall, _log)
-        self.driver = plugins.hooks.make_driver("bridge", context)
-        return self.driver
+        return Engine(self.state_dir, log=_log)
+
+    def call(self, job: str, *args: Any) -> Any:
+        """Run one container handler as ``plugnet attach/publish/link`` would."""
+        with self.on_host():
+            return self.engine().handler(job)(*args)
 
     def check(self, what: str, role: str, host: str, port: int, expect: bool = True) -> None:
         from plugnet.testing.echo import tcp_echo
@@ -141,24 +135,24 @@ def _choose_firewall(requested: str) -> str:
 
 
 def _step_init(demo: Demo, icc: bool) -> None:
-    driver = demo.start(icc=icc)
+    config = DaemonConfig(firewall_backend=demo.firewall, icc=icc)
     with demo.on_host():
-        report = driver.init()
+        result = demo.engine().init(config)
+    demo.initialised = True
     _say(f"\n== init (--icc={'true' if icc else 'false'})")
-    for line in report.changes or ["(nothing to change)"]:
+    for line in result.report.changes or ["(nothing to change)"]:
         _say(f"  {line}")
 
 
 def _step_attach(demo: Demo) -> None:
     _say("\n== attach three containers")
-    with demo.on_host():
-        for name in CONTAINERS:
-            att = demo.driver.allocate_interface(AttachRequest(name, demo.ns(name)))
-            _say(
-                f"  {name:7} {att.ip}/{att.prefixlen} mac {att.mac} via {att.gateway} "
-                f"({att.host_ifname} on {att.bridge})"
-            )
-        binding = demo.driver.allocate_port("web", PortSpec(80, host_port=8080))
+    for name in CONTAINERS:
+        att = demo.call("allocate_interface", AttachRequest(name, demo.ns(name)))
+        _say(
+            f"  {name:7} {att.ip}/{att.prefixlen} mac {att.mac} via {att.gateway} "
+            f"({att.host_ifname} on {att.bridge})"
+        )
+    binding = demo.call("allocate_port", "web", PortSpec(80, host_port=8080))
     _say(f"  publish web 8080:80/tcp -> {binding.host_ip}:{binding.host_port}")
 
 
@@ -173,8 +167,7 @@ def _checks_icc_on(demo: Demo) -> None:
 
 def _checks_icc_off(demo: Demo) -> None:
     demo.check("container to container (icc off)", "client", "172.17.0.2", 80, expect=False)
-    with demo.on_host():
-        demo.driver.link("client", "web", (PortProto(80, "tcp"),))
+    demo.call("link", "client", "web", (PortProto(80, "tcp"),))
     _say("\n== link client -> web on 80/tcp")
     demo.check("linked: client to web:80", "client", "172.17.0.2", 80)
     demo.check("not linked: other to web:80", "other", "172.17.0.2", 80, expect=False)
@@ -236,15 +229,14 @@ def _run(demo: Demo) -> bool:
 
 def _teardown(demo: Demo) -> None:
     _say("\n== teardown")
-    if demo.driver is not None:
+    if demo.initialised:
         try:
             with demo.on_host():
-                report = demo.driver.teardown()
+                report = demo.engine().teardown()
             for line in report.changes:
                 _say(f"  {line}")
         except PlugnetError as exc:
             _say(f"  teardown: {exc}")
-        demo.driver.close()
     demo.delete_namespaces()
     _say(f"  deleted the demo namespaces ({demo.prefix}-*); the host is as it was")
 
