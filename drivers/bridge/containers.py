@@ -39,6 +39,12 @@ IFNAMSIZ = 15
 _IFNAME_OK = re.compile(r"^[^/\s:]+$")
 
 
+STALE_RULES = (
+    "WARNING: {container}'s address and ports stay reserved until its firewall rules are "
+    "gone; 'plugnet init' (or another detach) removes them and frees the leases"
+)
+
+
 def require_network(store: BridgeStore) -> NetworkRecord:
     record = store.network()
     if record is None:
@@ -169,38 +175,44 @@ def detach(ctx: DriverContext, store: BridgeStore, container: str) -> bool:
         if record is None or attachment is None:
             return False
         intent = record.intent
+        rules_left = False
         for link in store.links(container):
-            _firewall_step(
-                ctx,
-                "remove link rules",
-                partial(ctx.hooks.firewall_del_link, intent, link),
-            )
-            store.delete_link(link.parent, link.child)
+            if _firewall_step(
+                ctx, "remove link rules", partial(ctx.hooks.firewall_del_link, intent, link)
+            ):
+                store.delete_link(link.parent, link.child)
+            else:
+                rules_left = True
         for forward in store.forwards(container):
-            _firewall_step(
-                ctx,
-                "remove port rules",
-                partial(ctx.hooks.firewall_del_port, intent, forward),
-            )
-            ctx.hooks.release_port(container, forward.host_ip, forward.proto, forward.host_port)
-            store.delete_forward(forward)
+            if _firewall_step(
+                ctx, "remove port rules", partial(ctx.hooks.firewall_del_port, intent, forward)
+            ):
+                ctx.hooks.release_port(container, forward.host_ip, forward.proto, forward.host_port)
+                store.delete_forward(forward)
+            else:
+                rules_left = True
         try:
             kernel.delete_link(host_route(), attachment.host_ifname)
         except PlugnetError as exc:
             ctx.log(f"WARNING: {exc}")
+        if rules_left:
+            # A rule that still points at this address and port must not reach
+            # the next container to get them: keep the leases until the rules
+            # are gone. With the veth gone the container counts as dead, so the
+            # next init (or a second detach) removes the rules and frees them.
+            ctx.log(STALE_RULES.format(container=container))
+            return True
         ctx.hooks.release_ip(intent.address, container)
         ctx.hooks.release_owner(container)
         store.delete_attachment(container)
         return True
 
 
-def _firewall_step(ctx: DriverContext, what: str, step: Callable[[], None]) -> None:
-    """A firewall failure must not leak the lease (Docker 1.2 bug §14.10): log and go on.
-
-    The rule is not in the intent any more, so the next ``firewall_reapply``
-    (every ``init`` runs one) removes it.
-    """
+def _firewall_step(ctx: DriverContext, what: str, step: Callable[[], None]) -> bool:
+    """Run one firewall removal; a refusal is logged and reported as False, not raised."""
     try:
         step()
     except PlugnetError as exc:
-        ctx.log(f"WARNING: could not {what}: {exc}; 'plugnet init' will remove them")
+        ctx.log(f"WARNING: could not {what}: {exc}")
+        return False
+    return True
