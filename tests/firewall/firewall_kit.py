@@ -22,6 +22,7 @@ from plugnet.firewall.iptables.plugin import IptablesFirewallPlugin
 from plugnet.firewall.nftables.plugin import NftablesFirewallPlugin
 from plugnet.linux.netns import entered
 from plugnet.testing.netns import Netns, NetnsPool
+from plugnet.testing.topology import build_bridge_lab
 
 BACKENDS = {"iptables": IptablesFirewallPlugin, "nftables": NftablesFirewallPlugin}
 BRIDGE = "br0"
@@ -75,6 +76,8 @@ def full_state(ns: Netns) -> tuple[str, str]:
 
 @dataclass
 class Topology:
+    """The kit's bridge lab, with the names and addresses these tests use."""
+
     host: Netns
     outside: Netns
     c1: Netns
@@ -85,47 +88,16 @@ class Topology:
     c2_ip: str = "172.17.0.3"
 
 
-def _sysctl(ns: Netns, key: str, value: str) -> None:
-    ns.run("sh", "-c", f"echo {value} > /proc/sys/{key.replace('.', '/')}")
-
-
-def _container(host: Netns, ns: Netns, index: int, ip: str) -> None:
-    veth = f"veth{index}"
-    host.run("ip", "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", ns.name)
-    host.run("ip", "link", "set", veth, "master", BRIDGE, "up")
-    host.run("ip", "link", "set", veth, "type", "bridge_slave", "hairpin", "on")
-    ns.run("ip", "addr", "add", f"{ip}/16", "dev", "eth0")
-    ns.run("ip", "link", "set", "eth0", "up")
-    ns.run("ip", "route", "add", "default", "via", "172.17.42.1")
-
-
 @contextmanager
 def make_topology(p: NetnsPool) -> Iterator[Topology]:
-    topo = Topology(p.create("host"), p.create("out"), p.create("c1"), p.create("c2"))
-    h = topo.host
-    h.run("ip", "link", "add", BRIDGE, "type", "bridge")
-    h.run("ip", "addr", "add", "172.17.42.1/16", "dev", BRIDGE)
-    h.run("ip", "link", "set", BRIDGE, "up")
-    _sysctl(h, "net.ipv4.ip_forward", "1")
-    _sysctl(h, f"net.ipv4.conf.{BRIDGE}.route_localnet", "1")
-    _sysctl(h, "net.bridge.bridge-nf-call-iptables", "1")
-    _container(h, topo.c1, 1, topo.c1_ip)
-    _container(h, topo.c2, 2, topo.c2_ip)
-    h.run(
-        "ip",
-        "link",
-        "add",
-        "uplink",
-        "type",
-        "veth",
-        "peer",
-        "name",
-        "eth0",
-        "netns",
-        topo.outside.name,
+    host = p.create("host")
+    lab = build_bridge_lab(
+        p,
+        host,
+        bridge=BRIDGE,
+        address=NETWORK.address,
+        uplink_host=IPv4Interface("10.0.0.1/24"),
+        uplink_outside=IPv4Interface("10.0.0.2/24"),
     )
-    h.run("ip", "addr", "add", "10.0.0.1/24", "dev", "uplink")
-    h.run("ip", "link", "set", "uplink", "up")
-    topo.outside.run("ip", "addr", "add", "10.0.0.2/24", "dev", "eth0")
-    topo.outside.run("ip", "link", "set", "eth0", "up")
-    yield topo
+    c1, c2 = lab.containers
+    yield Topology(host, lab.outside, c1, c2)
