@@ -185,7 +185,10 @@ def run_init(ctx: DriverContext, store: BridgeStore, resolv_conf: Path) -> InitR
         run = _Run(ctx, store)
         try:
             _apply_bridge(run, ipr, decision)
-            run.set_sysctl(route_localnet_path(decision.name), "1")
+            if ctx.firewall != "none":
+                # Only the firewall's DNAT of 127.0.0.1 needs it, and only the
+                # firewall's loopback guard makes it safe.
+                run.set_sysctl(route_localnet_path(decision.name), "1")
             _apply_bridge_netfilter(run, decision.name)
             _apply_firewall(run, intent, previous)
             _apply_ip_forward(run)
@@ -216,9 +219,11 @@ def plan_init(ctx: DriverContext, store: BridgeStore, resolv_conf: Path) -> Init
         report.changes.append(f"address {decision.address} on {name}")
     if decision.bring_up:
         report.changes.append(f"set {name} up")
-    wanted = [(route_localnet_path(name), True)]
-    if ctx.firewall != "none" and BRIDGE_NF_CALL_IPTABLES.exists():
-        wanted.append((BRIDGE_NF_CALL_IPTABLES, False))
+    wanted = []
+    if ctx.firewall != "none":
+        wanted.append((route_localnet_path(name), True))
+        if BRIDGE_NF_CALL_IPTABLES.exists():
+            wanted.append((BRIDGE_NF_CALL_IPTABLES, False))
     if ctx.config.ip_forward:
         wanted.append((IP_FORWARD, False))
     for path, on_bridge in wanted:

@@ -10,11 +10,12 @@ transaction, so an operation is at most two commits (nat, then filter).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from dataclasses import replace
 from typing import Any
 
 from plugnet.firewall.iptables.network import BUILTIN_CHAINS
-from plugnet.firewall.iptables.rules import OWN_CHAIN, TAG_PREFIX, RuleSpec
+from plugnet.firewall.iptables.rules import OWN_CHAIN, TAG_PREFIX, RuleSpec, is_ours
 from plugnet.firewall.iptables.transport import TableEdit, edit, load_iptc, never_autocommit
 
 __all__ = ["modify", "remove_all", "replace_ours", "validate"]
@@ -50,20 +51,35 @@ def validate(specs: list[RuleSpec]) -> None:
 
 
 def modify(specs: list[RuleSpec], *, add: bool) -> None:
-    """Add the rules that are missing, or delete every copy of those present."""
+    """Add the rules that are missing, or delete every copy of those present.
+
+    Legacy iptables commits one table at a time; if a later table fails, the
+    tables already committed are changed back, so the operation is all or nothing.
+    """
     validate(specs)
     grouped = _by_table(specs)
+    done: list[str] = []
     for table in TABLE_ORDER:
         if table not in grouped:
             continue
-        with edit(table) as tx:
-            if add and table == "nat":
-                tx.ensure_chain(OWN_CHAIN)
-            next_top: dict[str, int] = {}
-            for spec in grouped[table]:
-                position = next_top.get(spec.chain, 0)
-                if _add_or_delete(tx, spec, add, position):
-                    next_top[spec.chain] = position + 1
+        try:
+            _modify_table(table, grouped[table], add)
+        except BaseException:
+            for committed in reversed(done):
+                _modify_table(committed, grouped[committed], not add)
+            raise
+        done.append(table)
+
+
+def _modify_table(table: str, specs: list[RuleSpec], add: bool) -> None:
+    with edit(table) as tx:
+        if add and table == "nat":
+            tx.ensure_chain(OWN_CHAIN)
+        next_top: dict[str, int] = {}
+        for spec in specs:
+            position = next_top.get(spec.chain, 0)
+            if _add_or_delete(tx, spec, add, position):
+                next_top[spec.chain] = position + 1
 
 
 def _add_or_delete(tx: TableEdit, spec: RuleSpec, add: bool, position: int) -> bool:
@@ -87,24 +103,28 @@ def _place(chain: Any, rule: Any, spec: RuleSpec, position: int) -> None:
         chain.insert_rule(rule, position)
 
 
-def replace_ours(
-    specs: list[RuleSpec], remove: Callable[[str | None], bool], keep_chain: bool = True
-) -> None:
+def replace_ours(specs: list[RuleSpec], remove: Callable[[str | None], bool]) -> None:
     """Remove our rules matching ``remove`` (by tag), then write ``specs`` in order."""
     validate(specs)
     grouped = _by_table(specs)
     for table in TABLE_ORDER:
         with edit(table) as tx:
-            _strip(tx, table, remove)
             if table == "nat":
                 tx.ensure_chain(OWN_CHAIN)
-                if keep_chain is False:
-                    tx.table.flush_entries(OWN_CHAIN)
+            _strip(tx, table, remove)
             _write(tx, grouped.get(table, []))
 
 
+def _scanned_chains(tx: TableEdit, table: str) -> tuple[str, ...]:
+    """The chains our rules live in: the built-in ones, and our nat chain if present."""
+    if table == "nat" and tx.has_chain(OWN_CHAIN):
+        return (*BUILTIN_CHAINS[table], OWN_CHAIN)
+    return BUILTIN_CHAINS[table]
+
+
 def _strip(tx: TableEdit, table: str, remove: Callable[[str | None], bool]) -> None:
-    for name in BUILTIN_CHAINS[table]:
+    """Delete our rules by tag only: a user's rule, even in our nat chain, stays."""
+    for name in _scanned_chains(tx, table):
         chain = tx.chain(name)
         for rule in chain.rules:
             if remove(comment_of(rule)):
@@ -138,16 +158,11 @@ def _after_owner_rules(chain: Any) -> int:
 
 
 def remove_all() -> None:
-    """Delete every rule tagged as ours and plugnet's nat chain; nothing there is fine."""
+    """Delete every rule tagged as ours, and our nat chain once nothing is left in it
+    or jumps to it (a user's rule keeps it); nothing there is fine."""
     for table in TABLE_ORDER:
         with edit(table) as tx:
-            _strip(tx, table, _any_ours)
-            if table == "nat" and tx.has_chain(OWN_CHAIN):
-                tx.table.flush_entries(OWN_CHAIN)
-                tx.table.delete_chain(OWN_CHAIN)
-
-
-def _any_ours(comment: str | None) -> bool:
-    from plugnet.firewall.iptables.rules import is_ours
-
-    return is_ours(comment)
+            _strip(tx, table, is_ours)
+            if table == "nat" and tx.has_chain(OWN_CHAIN) and not tx.chain(OWN_CHAIN).rules:
+                with suppress(tx.iptc.IPTCError):
+                    tx.table.delete_chain(OWN_CHAIN)

@@ -1,6 +1,8 @@
 """The network's base rules, Docker 1.2's ``setupIPTables`` plus the nat chain jumps.
 
-Returned top to bottom per chain. ``filter FORWARD`` gets related/established
+Returned top to bottom per chain. ``filter INPUT`` drops new traffic from the
+bridge to 127.0.0.0/8 (route_localnet is on for published ports on 127.0.0.1);
+``filter FORWARD`` gets related/established
 accept, outgoing accept and the ICC verdict (Docker inserted them at the head
 of the chain); ``nat POSTROUTING`` the subnet masquerade and, with local
 forwarding, the masquerade of host-originated traffic into the bridge;
@@ -16,7 +18,10 @@ from plugnet.firewall.iptables.rules import OWN_CHAIN, RuleSpec
 __all__ = ["BUILTIN_CHAINS", "base_rules"]
 
 #: The built-in chains plugnet writes to, per table (scanned for our tags).
-BUILTIN_CHAINS = {"filter": ("FORWARD",), "nat": ("PREROUTING", "OUTPUT", "POSTROUTING")}
+BUILTIN_CHAINS = {
+    "filter": ("INPUT", "FORWARD"),
+    "nat": ("PREROUTING", "OUTPUT", "POSTROUTING"),
+}
 
 _LOCAL_DST = (("addrtype", (("dst-type", "LOCAL"),)),)
 
@@ -43,6 +48,19 @@ def base_rules(network: NetworkIntent) -> list[RuleSpec]:
             )
         )
     if network.local_forwarding:
+        # route_localnet on the bridge lets 127.0.0.0/8 leave through it for the
+        # published ports on 127.0.0.1; it would also let a container send new
+        # traffic to the host's loopback services (CVE-2020-8558's class).
+        rules.append(
+            RuleSpec(
+                "filter",
+                "INPUT",
+                "DROP",
+                in_iface=br,
+                dst="127.0.0.0/8",
+                matches=(("conntrack", (("ctstate", "INVALID,NEW,UNTRACKED"),)),),
+            )
+        )
         rules.append(
             RuleSpec(
                 "nat",

@@ -66,7 +66,7 @@ class IptablesFirewallPlugin:
         from plugnet.firewall.iptables.plan import intent_rules
         from plugnet.firewall.iptables.rules import is_ours
 
-        replace_ours(intent_rules(network, forwards, links), is_ours, keep_chain=False)
+        replace_ours(intent_rules(network, forwards, links), is_ours)
 
     @hookimpl
     def plugnet_firewall_plan(

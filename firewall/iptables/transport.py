@@ -12,9 +12,12 @@ the staged changes are dropped.
 from __future__ import annotations
 
 import ctypes
+import fcntl
+import os
 import threading
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from plugnet.core.errors import KernelError, Unavailable
@@ -22,6 +25,8 @@ from plugnet.core.errors import KernelError, Unavailable
 __all__ = ["TableEdit", "edit", "load_iptc", "never_autocommit"]
 
 _lock = threading.Lock()
+XTABLES_LOCK = "/run/xtables.lock"
+XTABLES_WAIT_SECONDS = 10
 
 
 def load_iptc() -> Any:
@@ -83,14 +88,44 @@ def _check_entry(iptc: Any) -> Any:
 
 
 @contextmanager
+def xtables_lock() -> Iterator[None]:
+    """Hold the lock every iptables tool takes (``iptables --wait``, firewalld,
+    kube-proxy): libiptc reads a whole table and writes it back, so a change
+    made by another tool in between would be lost or refused."""
+    path = os.environ.get("XTABLES_LOCKFILE", XTABLES_LOCK)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise KernelError(f"iptables: cannot open the xtables lock {path}: {exc.strerror}") from exc
+    try:
+        deadline = time.monotonic() + XTABLES_WAIT_SECONDS
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise KernelError(
+                        f"iptables: another program held the xtables lock {path} for "
+                        f"{XTABLES_WAIT_SECONDS} s"
+                    ) from None
+                time.sleep(0.01)
+        yield
+    finally:
+        os.close(fd)
+
+
+@contextmanager
 def edit(table_name: str) -> Iterator[TableEdit]:
     """Stage changes to ``table_name`` and commit them once, or not at all."""
     iptc = load_iptc()
-    with _lock:
+    with _lock, xtables_lock():
         never_autocommit(iptc)
-        table = iptc.Table(table_name, autocommit=False)
-        table.autocommit = False
         try:
+            # Building a table object that python-iptables has not cached yet
+            # reads it from the kernel, which fails like a refresh does.
+            table = iptc.Table(table_name, autocommit=False)
+            table.autocommit = False
             table.refresh()
         except iptc.IPTCError as exc:
             raise KernelError(f"iptables: cannot read table {table_name}: {exc}") from exc
@@ -101,7 +136,8 @@ def edit(table_name: str) -> Iterator[TableEdit]:
             raise KernelError(f"iptables: changing table {table_name} failed: {exc}") from exc
         finally:
             # Drop whatever is staged (nothing after a commit) and release the handle.
-            table.refresh()
+            with suppress(iptc.IPTCError):
+                table.refresh()
             never_autocommit(iptc)
 
 

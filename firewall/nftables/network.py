@@ -2,6 +2,8 @@
 
 Layout (see docs/firewall.md for the listing a user sees):
 
+- ``filter_input`` (hook input): new traffic from the bridge to 127.0.0.0/8
+  is dropped (route_localnet is on for published ports on 127.0.0.1);
 - ``filter_forward`` (hook forward): link accepts (a ``links`` set lookup, both
   directions), published-port accept (``ct status dnat``), related/established
   accept, outgoing accept, the ICC verdict last;
@@ -67,6 +69,7 @@ class SetSpec:
 
 
 CHAINS = (
+    ChainSpec("filter_input", "input", "filter", 0),
     ChainSpec("filter_forward", "forward", "filter", 0),
     ChainSpec("nat_prerouting", "prerouting", "nat", -100),
     ChainSpec("nat_output", "output", "nat", -100),
@@ -144,13 +147,39 @@ def rule_commands(rules: list[Rule]) -> list[Command]:
 
 def base_rules(network: NetworkIntent) -> list[Rule]:
     """The network's rules, chain by chain, in the order the packet meets them."""
-    return [*_forward_rules(network), *_dnat_rules(network), *_postrouting_rules(network)]
+    return [
+        *_input_rules(network),
+        *_forward_rules(network),
+        *_dnat_rules(network),
+        *_postrouting_rules(network),
+    ]
 
 
 _IIF, _OIF = x.meta("iifname"), x.meta("oifname")
 _L4, _SADDR, _DADDR = x.meta("l4proto"), x.payload("ip", "saddr"), x.payload("ip", "daddr")
 _DPORT, _SPORT = x.payload("th", "dport"), x.payload("th", "sport")
 _DNATED = x.match({"ct": {"key": "status"}}, "dnat", "in")
+
+
+def _input_rules(network: NetworkIntent) -> list[Rule]:
+    if not network.local_forwarding:
+        return []
+    # route_localnet on the bridge lets 127.0.0.0/8 leave through it for the
+    # published ports on 127.0.0.1; it would also let a container send new
+    # traffic to the host's loopback services (CVE-2020-8558's class). Only
+    # replies of host-originated connections may come back to 127.0.0.0/8.
+    return [
+        Rule(
+            "filter_input",
+            (
+                x.match(_IIF, network.bridge),
+                x.match(_DADDR, x.prefix("127.0.0.0", 8)),
+                x.match({"ct": {"key": "state"}}, ["new", "invalid", "untracked"], "in"),
+                x.drop(),
+            ),
+            "plugnet: no loopback from containers",
+        )
+    ]
 
 
 def _forward_rules(network: NetworkIntent) -> list[Rule]:

@@ -65,6 +65,9 @@ def add_user_rules(ns: Netns) -> None:
     ns.run(
         "iptables-legacy", "-t", "nat", "-A", "POSTROUTING", "-s", "192.0.2.9/32", "-j", "ACCEPT"
     )
+    # A user's rule inside the nat chain plugnet shares with Docker's layout.
+    ns.run("iptables-legacy", "-t", "nat", "-N", "DOCKER")
+    ns.run("iptables-legacy", "-t", "nat", "-A", "DOCKER", "-s", "192.0.2.7/32", "-j", "RETURN")
     ns.run("nft", "add table ip user")
     ns.run("nft", "add chain ip user userfwd { type filter hook forward priority 0; }")
     ns.run("nft", "add rule ip user userfwd ip saddr 192.0.2.1 accept")

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import socket
+import struct
 from ipaddress import IPv4Address
 
 import pytest
 from firewall_kit import NETWORK
 from plugnet.core.intents import LinkIntent, PortForward, PortProto
+from plugnet.linux.netns import entered
 from plugnet.testing.echo import EchoServer, tcp_echo
 
 pytestmark = pytest.mark.kernel
@@ -98,3 +102,46 @@ def test_docker12_layout_without_local_forwarding(wired, topology):
         assert tcp_echo(topology.outside.name, topology.host_ip, 8080) is not None
         assert tcp_echo(topology.host.name, "127.0.0.1", 8080, timeout=0.5) is None
         assert tcp_echo(topology.c2.name, topology.host_ip, 8080, timeout=0.5) is None
+
+
+def _crafted_udp_to_loopback(container: str, gateway_mac: str, src_ip: str, port: int) -> None:
+    """What a container with CAP_NET_RAW can do: a frame to the bridge's MAC whose
+    IPv4 destination is 127.0.0.1 (the attack class of CVE-2020-8558)."""
+    payload = b"from-container"
+    udp = struct.pack("!HHHH", 40000, port, 8 + len(payload), 0) + payload
+    header = struct.pack(
+        "!BBHHHBBH4s4s",
+        0x45, 0, 20 + len(udp), 1, 0, 64, socket.IPPROTO_UDP, 0,
+        socket.inet_aton(src_ip), socket.inet_aton("127.0.0.1"),
+    )  # fmt: skip
+    words = struct.unpack("!10H", header)
+    total = sum(words)
+    while total > 0xFFFF:
+        total = (total & 0xFFFF) + (total >> 16)
+    header = header[:10] + struct.pack("!H", ~total & 0xFFFF) + header[12:]
+    with entered(container):
+        raw = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    with raw:
+        raw.bind(("eth0", 0))
+        own_mac = raw.getsockname()[4]
+        raw.send(bytes.fromhex(gateway_mac.replace(":", "")) + own_mac + b"\x08\x00" + header + udp)
+
+
+def test_containers_cannot_reach_the_hosts_loopback_services(wired, topology):
+    """route_localnet is on for published ports on 127.0.0.1; the backend must
+    still keep new traffic from the bridge away from the host's 127.0.0.0/8."""
+    wired.setup_network(network=NETWORK)
+    with entered(topology.host.name):
+        listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    with listener:
+        listener.bind(("127.0.0.1", 9999))
+        listener.settimeout(0.5)
+        link = json.loads(topology.host.run("ip", "-j", "link", "show", NETWORK.bridge).stdout)
+        _crafted_udp_to_loopback(topology.c1.name, link[0]["address"], topology.c1_ip, 9999)
+        with pytest.raises(TimeoutError):
+            listener.recvfrom(100)
+        # The guard is what stops it: without plugnet's rules the packet gets through,
+        # so this test would notice a backend that lost the rule.
+        wired.teardown_network(network=NETWORK)
+        _crafted_udp_to_loopback(topology.c1.name, link[0]["address"], topology.c1_ip, 9999)
+        assert listener.recvfrom(100)[0] == b"from-container"
