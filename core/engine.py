@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +29,7 @@ from plugnet.core.daemon_record import DAEMON_KEY, NONE_MODE, NOT_INITIALISED
 from plugnet.core.driver import DriverContext, HandlerRegistry, InitReport, Logger
 from plugnet.core.errors import NotFound, PluginError, PlugnetError
 from plugnet.core.intents import DaemonConfig
-from plugnet.core.state import DB_NAME, StateStore
+from plugnet.core.state import StateStore
 
 if TYPE_CHECKING:
     from plugnet.core.driver import NetworkDriver
@@ -185,30 +184,44 @@ class Engine:
         return InitResult(config.mode, driver.name, pick, report, True, _records(host))
 
     def _apply(self, host: PluginHost, config: DaemonConfig, pick: FirewallPick) -> InitResult:
-        created = not (self.state_dir / DB_NAME).exists()
         dir_created = not self.state_dir.exists()
         try:
             with self.state.lock():
+                # Decided under the lock: another init may have recorded its
+                # work while this one waited, and a failure here must not wipe it.
                 previous = self.state.get_json(DAEMON_KEY)
-                daemon_record.refuse_mode_switch(previous, config.mode)
-                host.hooks.configure(config, self.state)
-                driver = self._make_driver(host, config, self.state, pick.name)
-                cleaned = self._clean_previous_firewall(previous, pick.name)
-                report = driver.init()
-                report.changes[:0] = cleaned
-                registry = HandlerRegistry()
-                driver.register_handlers(registry)
-                result = InitResult(config.mode, driver.name, pick, report, False, _records(host))
-                self.state.set_json(DAEMON_KEY, _daemon_record(config, result, registry))
+                try:
+                    result, driver, registry = self._init_locked(host, config, pick, previous)
+                except BaseException:
+                    if previous is None:
+                        self.state.destroy()
+                    raise
         except BaseException:
-            if created:
-                self.state.destroy()
             if dir_created:
-                with suppress(OSError):
-                    self.state_dir.rmdir()
+                self.state.remove_directory()
             raise
         self._session = Session(config, config.mode, host, driver, registry)
         return result
+
+    def _init_locked(
+        self,
+        host: PluginHost,
+        config: DaemonConfig,
+        pick: FirewallPick,
+        previous: dict[str, Any] | None,
+    ) -> tuple[InitResult, NetworkDriver, HandlerRegistry]:
+        daemon_record.refuse_mode_switch(previous, config.mode)
+        host.hooks.configure(config, self.state)
+        driver = self._make_driver(host, config, self.state, pick.name)
+        report = driver.init()
+        registry = HandlerRegistry()
+        driver.register_handlers(registry)
+        # The old backend's rules go only once the new ones are in place, so a
+        # failed switch leaves the host filtered as before.
+        report.changes[:0] = self._clean_previous_firewall(previous, pick.name)
+        result = InitResult(config.mode, driver.name, pick, report, False, _records(host))
+        self.state.set_json(DAEMON_KEY, _daemon_record(config, result, registry))
+        return result, driver, registry
 
     def _clean_previous_firewall(
         self, previous: dict[str, Any] | None, new_backend: str
@@ -225,7 +238,14 @@ class Engine:
             if data.get("namespace") == "plugnet.firewall":
                 scratch.load_recorded(PluginRecord(**data))
         scratch.hooks.configure(DaemonConfig.from_json(previous["config"]), self.state)
-        scratch.hooks.firewall_teardown_network(network)
+        try:
+            scratch.hooks.firewall_teardown_network(network)
+        except PlugnetError as exc:
+            # The new backend's rules are in place; what the old one left can
+            # only filter more, never less, so say so and go on.
+            line = f"WARNING: the previous firewall backend {old_name!r} left rules: {exc}"
+            self.log(line)
+            return [line]
         return [
             f"removed the rules of the previous firewall backend {old_name!r} for {network.bridge}"
         ]
@@ -319,7 +339,7 @@ class Engine:
             if session.mode != NONE_MODE:
                 session.host.hooks.reset_allocations()
             self.state.delete_key(DAEMON_KEY)
-        self.state.destroy()
+            self.state.destroy()
         self._session = None
         return report
 

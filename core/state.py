@@ -77,7 +77,8 @@ class StateStore:
         try:
             self.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             os.chmod(self.state_dir, 0o700)
-            self._lock_fd = os.open(self.state_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+            if self._lock_fd is None:
+                self._lock_fd = os.open(self.state_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
             reason = f"cannot use state directory {self.state_dir}: {exc.strerror}"
             raise Unavailable(reason) from exc
@@ -197,8 +198,25 @@ class StateStore:
             conn.execute("DELETE FROM kv WHERE key = ?", (key,))
 
     def destroy(self) -> None:
-        """Remove the database and lock file (teardown); the directory stays."""
-        self.close()
-        for name in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm", LOCK_NAME):
+        """Remove the database (teardown, a failed first init).
+
+        Call it with the state lock held. The lock file stays: a process waiting
+        for the lock holds it on the same file once it gets it, so it still
+        excludes everyone else, and it finds no database and starts afresh.
+        """
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        self._schemas.clear()
+        for name in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm"):
             with suppress(FileNotFoundError):
                 (self.state_dir / name).unlink()
+
+    def remove_directory(self) -> None:
+        """Remove the lock file and the directory, for a directory this process made
+        and left empty (a failed first init); anything else in it keeps it."""
+        self.close()
+        with suppress(FileNotFoundError):
+            (self.state_dir / LOCK_NAME).unlink()
+        with suppress(OSError):
+            self.state_dir.rmdir()

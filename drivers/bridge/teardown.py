@@ -91,7 +91,10 @@ def run_teardown(ctx: DriverContext, store: BridgeStore) -> InitReport:
                 )
         if record is not None:
             _undo_bridge(steps, ipr, record)
-        steps.run("forget the bridge network state", store.clear)
+        if not steps.errors:
+            # Keep the record of anything that could not be removed, so a
+            # second teardown tries again instead of forgetting it.
+            steps.run("forget the bridge network state", store.clear)
     if steps.errors:
         raise KernelError("teardown finished with errors: " + "; ".join(steps.errors))
     return report

@@ -108,14 +108,23 @@ def test_failed_reinit_keeps_the_previous_record(tmp_path):
     assert record["config"]["icc"] is True
 
 
-def test_switching_backend_cleans_the_old_backend_first(tmp_path):
+def test_switching_backend_cleans_the_old_backend_once_the_new_one_is_in_place(tmp_path):
     make_engine(tmp_path / "st", backend="fw-a").init(config())
     CALLS.clear()
     report = make_engine(tmp_path / "st", backend="fw-b").init(config()).report
     assert report.changes[0] == "removed the rules of the previous firewall backend 'fw-a' for fk0"
-    assert CALLS.index(("fw-a", "teardown", "fk0")) < CALLS.index(("driver", "init"))
-    assert ("fw-b", "setup", "fk0") in CALLS
+    assert CALLS.index(("fw-b", "setup", "fk0")) < CALLS.index(("fw-a", "teardown", "fk0"))
     assert make_engine(tmp_path / "st").status()["firewall"]["name"] == "fw-b"
+
+
+def test_a_failed_switch_keeps_the_old_backend_and_its_record(tmp_path):
+    make_engine(tmp_path / "st", backend="fw-a").init(config())
+    CALLS.clear()
+    FakeBridgeDriver.fail = True
+    with pytest.raises(KernelError):
+        make_engine(tmp_path / "st", backend="fw-b").init(config())
+    assert ("fw-a", "teardown", "fk0") not in CALLS
+    assert make_engine(tmp_path / "st").status()["firewall"]["name"] == "fw-a"
 
 
 def test_same_backend_is_not_cleaned(tmp_path):
