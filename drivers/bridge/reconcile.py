@@ -4,10 +4,11 @@ After a crash (or a container runtime that removed a namespace without calling
 ``detach``), the state still lists the container, its address, ports and links.
 A container is dead when its namespace path is gone or its host-side veth is
 gone (the kernel destroys a veth pair with the namespace of either end). Its
-allocations are released and its rows deleted; the caller then hands the
-surviving intent to ``firewall_reapply``, which removes the dead container's
-rules in the same atomic change that restores any flushed ones (Docker 1.2 left
-such FORWARD rules behind for ever, spec §12).
+surviving intent goes to ``firewall_reapply``, which removes the dead
+container's rules in the same atomic change that restores any flushed ones
+(Docker 1.2 left such FORWARD rules behind for ever, spec §12); only then are
+its allocations released and its rows deleted, so no stale rule can reach the
+next container given its address or ports.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from plugnet.core.driver import DriverContext
-from plugnet.core.intents import Attachment
+from plugnet.core.intents import Attachment, LinkIntent, PortForward
 from plugnet.drivers.bridge import kernel
 from plugnet.drivers.bridge.store import BridgeStore
 
-__all__ = ["is_dead", "reap_dead_containers"]
+__all__ = ["find_dead", "is_dead", "release_dead", "surviving_intent"]
 
 
 def is_dead(ipr: Any, attachment: Attachment) -> bool:
@@ -30,18 +31,32 @@ def is_dead(ipr: Any, attachment: Attachment) -> bool:
     return kernel.link_index(ipr, attachment.host_ifname) is None
 
 
-def reap_dead_containers(ctx: DriverContext, store: BridgeStore, ipr: Any) -> list[str]:
-    """Release every dead container; returns one line per container released."""
-    lines: list[str] = []
+def find_dead(store: BridgeStore, ipr: Any) -> list[Attachment]:
+    return [attachment for attachment in store.attachments() if is_dead(ipr, attachment)]
+
+
+def surviving_intent(
+    store: BridgeStore, dead: list[Attachment]
+) -> tuple[list[PortForward], list[LinkIntent]]:
+    """The port forwards and links that stay once the dead containers are gone."""
+    gone = {attachment.container for attachment in dead}
+    forwards = [f for f in store.forwards() if f.container not in gone]
+    links = [link for link in store.links() if link.parent not in gone and link.child not in gone]
+    return forwards, links
+
+
+def release_dead(
+    ctx: DriverContext, store: BridgeStore, ipr: Any, dead: list[Attachment]
+) -> list[str]:
+    """Free what dead containers held; call it once their rules are gone, so no
+    stale rule can reach the next holder of their address or ports."""
     record = store.network()
+    lines: list[str] = []
     if record is None:
         return lines
-    for attachment in store.attachments():
-        if not is_dead(ipr, attachment):
-            continue
+    for attachment in dead:
         container = attachment.container
         kernel.delete_link(ipr, attachment.host_ifname)
-        ctx.hooks.release_ip(record.intent.address, container)
         ctx.hooks.release_owner(container)
         with ctx.state.transaction():
             for link in store.links(container):

@@ -23,7 +23,7 @@ from plugnet.core.errors import KernelError, PlugnetError
 from plugnet.core.intents import NetworkIntent
 from plugnet.drivers.bridge import kernel
 from plugnet.drivers.bridge.decide import BridgeDecision, decide_bridge
-from plugnet.drivers.bridge.reconcile import reap_dead_containers
+from plugnet.drivers.bridge.reconcile import find_dead, release_dead, surviving_intent
 from plugnet.drivers.bridge.store import BridgeStore, NetworkRecord
 from plugnet.linux.netlink import host_route
 from plugnet.linux.sysctl import PROC_SYS, read_sysctl, write_sysctl
@@ -142,15 +142,19 @@ def _apply_firewall(run: _Run, intent: NetworkIntent, previous: NetworkRecord | 
     if previous is None:
         hooks.firewall_setup_network(intent)
         run.undo.append(lambda: hooks.firewall_teardown_network(intent))
+        # Nothing is recorded, so no port or link of ours can be wanted: the
+        # reapply drops any a lost state directory or a crash left behind.
+        hooks.firewall_reapply(intent, [], [])
         icc = "on" if intent.icc else "off"
         run.report.changes.append(
             f"firewall ({run.ctx.firewall}): base rules for {intent.subnet} on "
             f"{intent.bridge}, icc {icc}"
         )
         return
-    reaped = reap_dead_containers(run.ctx, run.store, host_route())
-    run.report.changes.extend(reaped)
-    hooks.firewall_reapply(intent, run.store.forwards(), run.store.links())
+    ipr = host_route()
+    dead = find_dead(run.store, ipr)
+    hooks.firewall_reapply(intent, *surviving_intent(run.store, dead))
+    run.report.changes.extend(release_dead(run.ctx, run.store, ipr, dead))
     if previous.intent.icc != intent.icc:
         run.report.changes.append(
             f"firewall ({run.ctx.firewall}): icc {'on' if intent.icc else 'off'}"
