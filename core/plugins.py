@@ -189,7 +189,7 @@ class PluginHost:
     def load(self, namespace: str, name: str) -> LoadedPlugin:
         """Find ``name`` in ``namespace`` through stevedore, import it and register it."""
         from stevedore import driver as stevedore_driver
-        from stevedore.exception import NoMatches
+        from stevedore.exception import MultipleMatches, NoMatches
 
         failure: list[PluginError] = []
 
@@ -207,6 +207,15 @@ class PluginHost:
                 on_load_failure_callback=on_failure,
                 on_missing_entrypoints_callback=lambda _names: None,
             )
+        except MultipleMatches:
+            targets = ", ".join(
+                sorted(r.target for r in self.discover(namespace) if r.name == name)
+            )
+            raise PluginError(
+                name,
+                "several distributions",
+                f"more than one installed plugin is named {name!r} in {namespace}: {targets}",
+            ) from None
         except NoMatches:
             if failure:
                 raise failure[0] from None

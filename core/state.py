@@ -123,11 +123,16 @@ class StateStore:
         """
         if name in self._schemas:
             return
+        conn = self._connect()
+        joined = conn.in_transaction
         with self.transaction() as conn:
             for statement in ddl.split(";"):
                 if statement.strip():
                     conn.execute(statement)
-        self._schemas.add(name)
+        # Inside a caller's transaction the tables exist only if it commits;
+        # remember them only when this call committed them itself.
+        if not joined:
+            self._schemas.add(name)
 
     # -- locking and transactions -------------------------------------------------
 

@@ -60,23 +60,12 @@ class SqliteStore:
     def __init__(self, state: StateStore) -> None:
         # Lazy: configuring the plugin (``status``, ``--dry-run``) creates no file.
         self._state = state
-        self._ready = False
 
     def _ensure_schema(self) -> sqlite3.Connection:
-        conn = self._state.read()
-        if self._ready:
-            return conn
-        # Inside the state transaction (flock + BEGIN IMMEDIATE), not through a
-        # bare executescript: several processes opening a fresh state at once
-        # would otherwise race on the DDL ("database is locked"), and
-        # executescript would COMMIT a caller's open transaction behind its back.
-        outer = conn.in_transaction
-        with self._state.transaction():
-            for statement in filter(str.strip, SCHEMA.split(";")):
-                conn.execute(statement)
-        # Inside a caller's transaction the tables go if it rolls back: check again.
-        self._ready = not outer
-        return conn
+        # StateStore.ensure_schema runs the DDL under the state lock and inside
+        # the caller's transaction, so concurrent first uses cannot race.
+        self._state.ensure_schema("ipam.v1", SCHEMA)
+        return self._state.read()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -16,7 +16,6 @@ nothing (Docker 1.2's double release freed another container's address).
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable
 from functools import partial
 from ipaddress import IPv4Address, IPv4Interface
@@ -26,6 +25,7 @@ from typing import Any
 from plugnet.core import messages
 from plugnet.core.driver import DriverContext
 from plugnet.core.errors import Conflict, InvalidConfig, KernelError, NotFound, PlugnetError
+from plugnet.core.flags import validate_interface_name
 from plugnet.core.intents import Attachment, AttachRequest, IPRequest
 from plugnet.drivers.bridge import kernel
 from plugnet.drivers.bridge.store import BridgeStore, NetworkRecord
@@ -34,9 +34,6 @@ from plugnet.linux.netlink import host_route
 from plugnet.linux.netns import current_netns_inode, resolve_netns
 
 __all__ = ["attach", "container_mac", "detach", "require_network"]
-
-IFNAMSIZ = 15
-_IFNAME_OK = re.compile(r"^[^/\s:]+$")
 
 
 STALE_RULES = (
@@ -77,10 +74,7 @@ def _host_ifname(store: BridgeStore, container: str) -> str:
 def _validate(request: AttachRequest) -> None:
     if not request.container:
         raise InvalidConfig("a container id is required")
-    if len(request.ifname) > IFNAMSIZ:
-        raise InvalidConfig(messages.INTERFACE_NAME_TOO_LONG.format(name=request.ifname))
-    if not request.ifname or not _IFNAME_OK.match(request.ifname):
-        raise InvalidConfig(f"invalid interface name {request.ifname!r}")
+    validate_interface_name(request.ifname, "--ifname")
 
 
 def attach(ctx: DriverContext, store: BridgeStore, request: AttachRequest) -> Attachment:
@@ -163,7 +157,7 @@ def _rollback(ctx: DriverContext, undo: list[Callable[[], object]]) -> None:
     for step in reversed(undo):
         try:
             step()
-        except PlugnetError as exc:
+        except Exception as exc:  # an undo step must not stop the others
             ctx.log(f"rollback step failed: {exc}")
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from plugnet.core import messages
 from plugnet.core.driver import DriverContext, InitReport
-from plugnet.core.errors import KernelError, PlugnetError
+from plugnet.core.errors import KernelError
 from plugnet.core.intents import NetworkIntent
 from plugnet.drivers.bridge import kernel
 from plugnet.drivers.bridge.decide import BridgeDecision, decide_bridge
@@ -85,7 +85,7 @@ class _Run:
         for step in reversed(self.undo):
             try:
                 step()
-            except PlugnetError as exc:
+            except Exception as exc:  # an undo step must not stop the others
                 self.ctx.log(f"rollback step failed: {exc}")
 
     def set_sysctl(self, path: Path, value: str) -> None:

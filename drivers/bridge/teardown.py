@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from plugnet.core.driver import DriverContext, InitReport
-from plugnet.core.errors import KernelError, PlugnetError
+from plugnet.core.errors import KernelError
 from plugnet.drivers.bridge import kernel
 from plugnet.drivers.bridge.setup import sysctl_name
 from plugnet.drivers.bridge.store import BridgeStore, NetworkRecord
@@ -36,7 +36,7 @@ class _Steps:
     def run(self, line: str, step: Callable[[], object]) -> None:
         try:
             done = step()
-        except (PlugnetError, OSError) as exc:
+        except Exception as exc:  # keep going: teardown removes all it can
             self.errors.append(f"{line}: {exc}")
             return
         if done is not False:
