@@ -18,6 +18,7 @@ import os
 import socket
 import struct
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Interface
 from pathlib import Path
@@ -31,7 +32,7 @@ __all__ = ["RtnlSocket", "configure_interface", "create_veth", "host_rtnl"]
 NETLINK_ROUTE = 0
 NLMSG_ERROR = 2
 NLMSG_DONE = 3
-RTM_NEWLINK, RTM_GETLINK, RTM_NEWADDR, RTM_NEWROUTE = 16, 18, 20, 24
+RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK, RTM_NEWADDR, RTM_NEWROUTE = 16, 17, 18, 20, 24
 NLM_F_REQUEST, NLM_F_ACK, NLM_F_EXCL, NLM_F_CREATE = 0x1, 0x4, 0x200, 0x400
 IFF_UP = 0x1
 RT_TABLE_MAIN, RTPROT_STATIC, RT_SCOPE_UNIVERSE, RTN_UNICAST = 254, 4, 0, 1
@@ -180,6 +181,13 @@ def _hairpin_up_request(host_name: str) -> _Request:
     return _request(what, ifinfmsg(), RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, fields)
 
 
+def _delete_request(name: str) -> _Request:
+    from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
+
+    fields = {"index": 0, "attrs": [["IFLA_IFNAME", name]]}
+    return _request(f"delete {name}", ifinfmsg(), RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, fields)
+
+
 def create_veth(
     rtnl: RtnlSocket,
     host_name: str,
@@ -198,7 +206,14 @@ def create_veth(
         rtnl.run([_veth_request(host_name, bridge_index, fd, peer)])
     finally:
         os.close(fd)
-    rtnl.run([_hairpin_up_request(host_name)])
+    try:
+        rtnl.run([_hairpin_up_request(host_name)])
+    except KernelError:
+        # The pair is ours (created with NLM_F_EXCL a moment ago): take it back,
+        # so a refusal here leaves neither end behind.
+        with suppress(KernelError):
+            rtnl.run([_delete_request(host_name)])
+        raise
 
 
 def _container_requests(
