@@ -10,7 +10,7 @@ handler names. These helpers read it without importing any plugin.
 from __future__ import annotations
 
 import json
-import shutil
+import sqlite3
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -90,10 +90,14 @@ def scratch_copy(state: StateStore) -> Iterator[StateStore]:
     with tempfile.TemporaryDirectory(prefix="plugnet-plan-") as tmp:
         scratch_dir = Path(tmp) / "state"
         scratch_dir.mkdir(mode=0o700)
-        for suffix in ("", "-wal"):
-            source = state.state_dir / (DB_NAME + suffix)
-            if source.exists():
-                shutil.copyfile(source, scratch_dir / source.name)
+        if state.exists():
+            # SQLite's online backup gives a consistent snapshot even while
+            # another plugnet process writes; copying the files could tear it.
+            target = sqlite3.connect(scratch_dir / DB_NAME)
+            try:
+                state.read().backup(target)
+            finally:
+                target.close()
         scratch = StateStore(scratch_dir)
         try:
             yield scratch
