@@ -132,12 +132,15 @@ def edit(table_name: str) -> Iterator[TableEdit]:
         try:
             yield TableEdit(iptc, table)
             table.commit()
-        except iptc.IPTCError as exc:
-            raise KernelError(f"iptables: changing table {table_name} failed: {exc}") from exc
-        finally:
-            # Drop whatever is staged (nothing after a commit) and release the handle.
+        except BaseException as exc:
+            # Drop what was staged; after a commit there is nothing to drop, and
+            # the next edit reads the table afresh anyway (one read saved).
             with suppress(iptc.IPTCError):
                 table.refresh()
+            if isinstance(exc, iptc.IPTCError):
+                raise KernelError(f"iptables: changing table {table_name} failed: {exc}") from exc
+            raise
+        finally:
             never_autocommit(iptc)
 
 
