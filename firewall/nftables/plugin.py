@@ -120,13 +120,13 @@ class NftablesFirewallPlugin:
             return
         # Add-then-delete makes a missing element a success in one transaction.
         commands = [*nw.element_commands("add", typed), *nw.element_commands("delete", typed)]
-        if self._transport.try_apply(commands):
+        error = self._transport.try_apply(commands)
+        if error is None:
             return
         if not self._transport.table_exists(nw.FAMILY, nw.TABLE):
             return  # nothing of ours is there (flushed, torn down, other backend)
-        raise KernelError(
-            f"nftables: removing {what} failed: an element with the same key maps elsewhere"
-        )
+        # Most often the same key maps elsewhere (another owner holds it now).
+        raise KernelError(f"nftables: removing {what} failed: {error}")
 
 
 def _describe_port(forward: PortForward) -> str:

@@ -63,12 +63,13 @@ class Transport:
         if rc != 0:
             raise KernelError(f"nftables: {what} failed: {_first_line(error)}")
 
-    def try_apply(self, commands: Sequence[Command]) -> bool:
-        """Like :meth:`apply` but report failure as False (nothing changed then)."""
+    def try_apply(self, commands: Sequence[Command]) -> str | None:
+        """Like :meth:`apply` but return libnftables' first error line instead of
+        raising (nothing changed then); None on success."""
         if not commands:
-            return True
-        rc, _output, _error = self._context().json_cmd({"nftables": list(commands)})
-        return bool(rc == 0)
+            return None
+        rc, _output, error = self._context().json_cmd({"nftables": list(commands)})
+        return None if rc == 0 else _first_line(error)
 
     def table_exists(self, family: str, name: str) -> bool:
         command = {"list": {"tables": {"family": family}}}
