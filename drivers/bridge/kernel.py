@@ -58,16 +58,18 @@ def link_info(ipr: Any, name: str) -> LinkInfo | None:
     """The interface called ``name``, or None when there is none."""
     try:
         found = ipr.link_lookup(ifname=name)
+        if not found:
+            return None
+        index = int(found[0])
+        msg = ipr.get_links(index)[0]
+        addresses = tuple(
+            IPv4Interface(f"{a.get_attr('IFA_ADDRESS')}/{a['prefixlen']}")
+            for a in ipr.get_addr(family=2, index=index)
+        )
     except Exception as exc:
+        if is_errno(exc, errno.ENODEV):
+            return None  # gone between the lookup and the read
         raise kernel_error(f"look up interface {name}", exc) from exc
-    if not found:
-        return None
-    index = int(found[0])
-    msg = ipr.get_links(index)[0]
-    addresses = tuple(
-        IPv4Interface(f"{a.get_attr('IFA_ADDRESS')}/{a['prefixlen']}")
-        for a in ipr.get_addr(family=2, index=index)
-    )
     return LinkInfo(
         index=index,
         name=name,
@@ -143,9 +145,13 @@ def delete_link(ipr: Any, name: str) -> bool:
 
 def main_routes(ipr: Any) -> tuple[Route, ...]:
     """IPv4 routes of the main table with a destination (default and cloned routes left out)."""
-    names = {int(m["index"]): str(m.get_attr("IFLA_IFNAME")) for m in ipr.get_links()}
+    try:
+        names = {int(m["index"]): str(m.get_attr("IFLA_IFNAME")) for m in ipr.get_links()}
+        dump = list(ipr.get_routes(family=2, table=RT_TABLE_MAIN))
+    except Exception as exc:
+        raise kernel_error("read the routes of the main table", exc) from exc
     routes: list[Route] = []
-    for msg in ipr.get_routes(family=2, table=RT_TABLE_MAIN):
+    for msg in dump:
         if msg["dst_len"] == 0 or msg["flags"] & RTM_F_CLONED:
             continue
         if (msg.get_attr("RTA_TABLE") or msg["table"]) != RT_TABLE_MAIN:
@@ -160,11 +166,14 @@ def main_routes(ipr: Any) -> tuple[Route, ...]:
 
 def default_route_mtu(ipr: Any) -> int | None:
     """The MTU of the interface the default route leaves through, or None."""
-    for msg in ipr.get_routes(family=2, table=RT_TABLE_MAIN):
-        if msg["dst_len"] != 0 or msg.get_attr("RTA_DST") is not None:
-            continue
-        oif = msg.get_attr("RTA_OIF")
-        if oif is None:
-            continue
-        return int(ipr.get_links(int(oif))[0].get_attr("IFLA_MTU"))
+    try:
+        for msg in ipr.get_routes(family=2, table=RT_TABLE_MAIN):
+            if msg["dst_len"] != 0 or msg.get_attr("RTA_DST") is not None:
+                continue
+            oif = msg.get_attr("RTA_OIF")
+            if oif is None:
+                continue
+            return int(ipr.get_links(int(oif))[0].get_attr("IFLA_MTU"))
+    except Exception as exc:
+        raise kernel_error("find the default route's interface", exc) from exc
     return None
