@@ -196,8 +196,7 @@ def detach(ctx: DriverContext, store: BridgeStore, container: str) -> bool:
             # next init (or a second detach) removes the rules and frees them.
             ctx.log(STALE_RULES.format(container=container))
             return True
-        ctx.hooks.release_ip(intent.address, container)
-        ctx.hooks.release_owner(container)
+        ctx.hooks.release_owner(container)  # its address and every port
         store.delete_attachment(container)
         return True
 
